@@ -1,0 +1,292 @@
+"""Training: stochastic gradient descent and mini-batch SGD.
+
+These entry points take data as data libraries give it, ``X`` of shape
+``(N, D)`` with one sample per row, and transpose it **once**, here, into
+the book's columns ``A^(0) = X^T`` of shape ``(M_0, N)``.
+
+The source's algorithm (chapter *Backpropagation*) is :func:`sgd`: shuffle
+the samples each epoch, then update after every single sample. :func:`train`
+does the same with mini-batches of ``batch_size`` samples.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+import numpy as np
+
+from .backend import from_numpy, random_generator
+from .backprop import gradients_from, loss_value
+from .data import one_hot
+from .errors import (
+    FnnlabError,
+    ShapeError,
+    check_nonnegative,
+    check_positive,
+    check_positive_int,
+)
+from .losses import frobenius_penalty, get_loss
+from .network import FNN
+from .validation import as_label_array, check_columns
+
+__all__ = [
+    "History",
+    "targets",
+    "predict_proba",
+    "predict",
+    "accuracy",
+    "train",
+    "sgd",
+]
+
+
+@dataclass
+class History:
+    """What happened during training, one entry per epoch.
+
+    Attributes:
+        loss: the structural risk averaged over the epoch's updates.
+        train_accuracy: the share of training samples classified right
+            while the epoch ran (each sample counted at its own update).
+        test_accuracy: accuracy on the test data after each epoch, when
+            test data was given.
+    """
+
+    loss: list = field(default_factory=list)
+    train_accuracy: list = field(default_factory=list)
+    test_accuracy: list = field(default_factory=list)
+
+    @property
+    def epochs(self) -> int:
+        return len(self.loss)
+
+    def __repr__(self) -> str:
+        if not self.loss:
+            return "History(epochs=0)"
+        parts = [f"epochs={self.epochs}", f"loss={self.loss[-1]:.4f}"]
+        if self.train_accuracy:
+            parts.append(f"train_accuracy={self.train_accuracy[-1]:.4f}")
+        if self.test_accuracy:
+            parts.append(f"test_accuracy={self.test_accuracy[-1]:.4f}")
+        return "History(" + ", ".join(parts) + ")"
+
+
+def _inputs(net: FNN, X: Any, name: str = "X") -> Any:
+    """``X`` ``(N, D)`` -> ``A^(0)`` ``(D, N)``, checked, in net's dtype."""
+    if getattr(X, "ndim", 2) == 2 and getattr(X, "shape", (0, 0))[1:] == (
+        net.widths[0],
+    ):
+        X = X.T
+    elif hasattr(X, "shape"):
+        raise ShapeError(
+            f"{name}: got shape {tuple(X.shape)}, expected (N, "
+            f"{net.widths[0]}), one sample per row"
+        )
+    else:
+        from .backend import asarray
+
+        return _inputs(net, asarray(X, backend=net.backend), name)
+    return check_columns(name, X, net.widths[0], net.backend, net.dtype)
+
+
+def targets(net: FNN, y: Any, name: str = "y") -> Any:
+    """Turn labels or values ``y`` into target columns ``Y`` ``(M_L, N)``.
+
+    * softmax output: labels ``(N,)`` in ``0 .. C-1`` -> one-hot ``(C, N)``;
+    * logistic output: labels ``(N,)`` in ``{0, 1}`` -> ``(1, N)``;
+    * identity output: values ``(N,)`` or ``(N, M_L)`` -> ``(M_L, N)``.
+    """
+    xp = net.xp
+    output, M_L = net.activations[-1], net.widths[-1]
+    if output == "softmax":
+        labels = as_label_array(name, y, M_L, net.backend)
+        return xp.astype(one_hot(labels, M_L), net.dtype)
+    if output == "logistic":
+        if M_L != 1:
+            raise FnnlabError(
+                f"y: a logistic output with {M_L} units needs targets "
+                f"(N, {M_L}); fnnlab's classifiers use one logistic unit"
+            )
+        labels = as_label_array(name, y, 2, net.backend)
+        return xp.astype(labels, net.dtype)[None, :]
+    from .backend import asarray
+
+    y = asarray(y, backend=net.backend)
+    if y.ndim == 1:
+        y = y[:, None]
+    if y.ndim != 2 or y.shape[1] != M_L:
+        raise ShapeError(
+            f"{name}: got shape {tuple(y.shape)}, expected (N, {M_L})"
+        )
+    return check_columns(name, y.T, M_L, net.backend, net.dtype)
+
+
+def predict_proba(net: FNN, X: Any) -> Any:
+    """The network's outputs ``a^(L)`` for ``X`` ``(N, D)``, as ``(N, M_L)``."""
+    return net.propagate(_inputs(net, X)).T
+
+
+def _labels_from_output(net: FNN, a_L: Any) -> Any:
+    xp = net.xp
+    if net.activations[-1] == "softmax":
+        return xp.argmax(a_L, axis=0)
+    if net.activations[-1] == "logistic":
+        return xp.astype(a_L[0, :] >= 0.5, xp.int64)
+    raise FnnlabError(
+        "predict: the network has an identity output (regression); use "
+        "predict_proba for its values"
+    )
+
+
+def predict(net: FNN, X: Any) -> Any:
+    """Class labels ``(N,)`` for ``X`` ``(N, D)``: the most probable class
+    (softmax), or ``a^(L) >= 0.5`` (logistic)."""
+    return _labels_from_output(net, net.propagate(_inputs(net, X)))
+
+
+def accuracy(net: FNN, X: Any, y: Any) -> float:
+    """The share of samples in ``X`` ``(N, D)`` whose label ``y`` is
+    predicted right."""
+    xp = net.xp
+    pred = predict(net, X)
+    labels = as_label_array("y", y, _classes(net), net.backend)
+    if labels.shape[0] != pred.shape[0]:
+        raise ShapeError(
+            f"y: got {labels.shape[0]} labels, expected {pred.shape[0]}, "
+            "one per row of X"
+        )
+    return float(xp.mean(xp.astype(pred == labels, xp.float64)))
+
+
+def train(
+    net: FNN,
+    X: Any,
+    y: Any,
+    *,
+    epochs: int = 10,
+    lr: float = 0.1,
+    batch_size: int | None = 32,
+    lam: float = 0.0,
+    loss: str | None = None,
+    seed: int | None = 0,
+    X_test: Any = None,
+    y_test: Any = None,
+    progress: bool = True,
+    callback: Callable[[int, History], None] | None = None,
+) -> History:
+    """Mini-batch stochastic gradient descent with backpropagation.
+
+    Each epoch shuffles the samples (host generator, ``seed``), then for
+    each batch of ``batch_size`` samples updates, for every layer ``l``::
+
+        W^(l) <- W^(l) - lr * (dR/dW^(l))      (penalty lam W^(l) included)
+        b^(l) <- b^(l) - lr * (dR/db^(l))
+
+    Args:
+        net: the network, changed in place.
+        X: training inputs ``(N, M_0)``, one sample per row.
+        y: labels ``(N,)`` (classifiers) or values (regression).
+        epochs: passes over the data.
+        lr: the learning rate ``alpha > 0``.
+        batch_size: samples per update; 1 is the source's algorithm,
+            ``None`` is full-batch gradient descent.
+        lam: the Frobenius penalty ``lambda >= 0`` (weights only).
+        loss: default: the one matching the output layer.
+        seed: seed of the shuffling.
+        X_test, y_test: data to measure accuracy on after every epoch.
+        progress: show a tqdm progress bar over the epochs.
+        callback: called as ``callback(epoch, history)`` after each epoch.
+
+    Returns:
+        the :class:`History`.
+    """
+    epochs = check_positive_int("epochs", epochs)
+    lr = check_positive("lr", lr)
+    lam = check_nonnegative("lam", lam)
+    loss = get_loss(loss, net.activations[-1])
+    A0 = _inputs(net, X)
+    Y = targets(net, y)
+    N = A0.shape[1]
+    if Y.shape[1] != N:
+        raise ShapeError(
+            f"y: got {Y.shape[1]} samples, expected {N}, one per row of X"
+        )
+    B = N if batch_size is None else check_positive_int("batch_size", batch_size)
+    classify = net.activations[-1] in ("softmax", "logistic")
+    if X_test is not None:
+        X_test_cols = _inputs(net, X_test, "X_test")
+        if y_test is None:
+            raise FnnlabError("y_test: got None, expected labels for X_test")
+        truth = as_label_array("y_test", y_test, _classes(net), net.backend)
+        if truth.shape[0] != X_test_cols.shape[1]:
+            raise ShapeError(
+                f"y_test: got {truth.shape[0]} labels, expected "
+                f"{X_test_cols.shape[1]}, one per row of X_test"
+            )
+
+    xp = net.xp
+    rng = random_generator(seed)
+    history = History()
+    from tqdm.auto import tqdm
+
+    bar = tqdm(range(epochs), disable=not progress, desc="epochs", leave=False)
+    for epoch in bar:
+        order = from_numpy(rng.permutation(N), net.backend)
+        A_epoch = xp.take(A0, order, axis=1)
+        Y_epoch = xp.take(Y, order, axis=1)
+        total, correct = 0.0, 0
+        for start in range(0, N, B):
+            a0 = A_epoch[:, start:start + B]
+            yb = Y_epoch[:, start:start + B]
+            fp = net.propagate(a0, keep=True)
+            grads = gradients_from(net, fp, yb, loss, lam)
+            total = total + loss_value(net, fp, yb, loss) * a0.shape[1]
+            if classify:
+                hits = _labels_from_output(net, fp.A[-1]) == _labels_of(net, yb)
+                correct = correct + xp.sum(xp.astype(hits, xp.int64))
+            for l in range(1, net.L + 1):
+                net.W[l - 1] -= lr * grads[f"W{l}"]
+                net.b[l - 1] -= lr * grads[f"b{l}"]
+        risk = float(total) / N
+        if lam:
+            risk += float(frobenius_penalty(net.W, lam))
+        history.loss.append(risk)
+        if classify:
+            history.train_accuracy.append(int(correct) / N)
+        if X_test is not None:
+            pred = _labels_from_output(net, net.propagate(X_test_cols))
+            history.test_accuracy.append(
+                float(xp.mean(xp.astype(pred == truth, xp.float64)))
+            )
+        if not np.isfinite(risk):
+            raise FnnlabError(
+                f"lr: training diverged at epoch {epoch + 1} (loss {risk}); "
+                f"try a learning rate below {lr}"
+            )
+        if progress:
+            bar.set_postfix(loss=f"{risk:.4f}")
+        if callback is not None:
+            callback(epoch, history)
+    return history
+
+
+def _classes(net: FNN) -> int:
+    return net.widths[-1] if net.activations[-1] == "softmax" else 2
+
+
+def _labels_of(net: FNN, Y: Any) -> Any:
+    xp = net.xp
+    if net.activations[-1] == "softmax":
+        return xp.argmax(Y, axis=0)
+    return xp.astype(Y[0, :], xp.int64)
+
+
+def sgd(net: FNN, X: Any, y: Any, **kwargs: Any) -> History:
+    """The source's algorithm: :func:`train` with one sample per update."""
+    if "batch_size" in kwargs:
+        raise FnnlabError(
+            "batch_size: sgd always updates after each sample; use train "
+            "for mini-batches"
+        )
+    return train(net, X, y, batch_size=1, **kwargs)
