@@ -35,8 +35,7 @@ test: unit nbval book-strict
 # Re-execute every chapter in place, storing fresh outputs for nbval.
 notebooks: $(STAMP)
 	for nb in book/*.ipynb; do \
-		$(BIN)/jupyter nbconvert --to notebook --execute --inplace \
-			--ExecutePreprocessor.timeout=600 "$$nb" || exit 1; \
+		$(BIN)/jupyter execute --inplace --timeout=600 "$$nb" || exit 1; \
 	done
 
 clean:

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import Any, Callable
 
 from .backend import get_namespace
-from .errors import FnnlabError
+from .errors import FnnlabError, ShapeError
 
 __all__ = [
     "identity",
@@ -135,11 +135,11 @@ def softmax(z: Any, axis: int = 0) -> Any:
         probabilities of the same shape; each column sums to 1.
 
     The largest logit of each column is subtracted first, so ``exp`` never
-    sees a positive number and cannot overflow.
+    sees a positive number and cannot overflow (see :func:`_shifted` for
+    logits so far apart that even their difference would overflow).
     """
     xp = _xp(z)
-    shifted = z - xp.max(z, axis=axis, keepdims=True)
-    e = xp.exp(shifted)
+    e = xp.exp(_shifted(z, axis))
     return e / xp.sum(e, axis=axis, keepdims=True)
 
 
@@ -150,8 +150,26 @@ def log_softmax(z: Any, axis: int = 0) -> Any:
     ``log(softmax(...))`` would give ``-inf``.
     """
     xp = _xp(z)
-    shifted = z - xp.max(z, axis=axis, keepdims=True)
+    shifted = _shifted(z, axis)
     return shifted - xp.log(xp.sum(xp.exp(shifted), axis=axis, keepdims=True))
+
+
+def _shifted(z: Any, axis: int) -> Any:
+    """``z - max(z)`` along ``axis``: every entry ``<= 0``, the largest 0.
+
+    Logits more than the largest float apart (``[-1e308, 1e308]``) would
+    overflow in the subtraction; such an entry is first raised to
+    ``max(m, 0) - F`` (``F`` the largest float of the dtype, ``m`` the
+    column's maximum), which changes no softmax probability (``exp`` of
+    either is 0) and keeps ``log_softmax`` finite, at ``-F``.
+    """
+    xp = _xp(z)
+    m = xp.max(z, axis=axis, keepdims=True)
+    if not xp.isdtype(z.dtype, "real floating"):
+        return z - m
+    F = float(xp.finfo(z.dtype).max)
+    low = xp.maximum(m, 0.0) - F
+    return xp.maximum(z, low) - m
 
 
 def softmax_vjp(s: Any, g: Any, axis: int = 0) -> Any:
@@ -169,11 +187,18 @@ def softmax_jacobian(z: Any) -> Any:
     """The full ``(C, C)`` Jacobian ``diag(s) - s s^T`` of one vector ``z``."""
     xp = _xp(z)
     if z.ndim != 1:
-        raise FnnlabError(
+        raise ShapeError(
             f"z: got shape {tuple(z.shape)}, expected one vector of shape (C,)"
         )
     s = softmax(z)
-    return xp.eye(s.shape[0], dtype=s.dtype) * s - s[:, None] * s[None, :]
+    eye = xp.eye(s.shape[0], dtype=s.dtype, device=_device(s))
+    return eye * s - s[:, None] * s[None, :]
+
+
+def _device(x: Any) -> Any:
+    from array_api_compat import device
+
+    return device(x)
 
 
 # --- the registry -----------------------------------------------------------
@@ -227,7 +252,7 @@ def get_activation(name: str | Activation, role: str = "activation") -> Activati
     """
     if isinstance(name, Activation):
         return name
-    key = _ALIASES.get(name, name) if isinstance(name, str) else name
+    key = _ALIASES.get(name, name) if isinstance(name, str) else None
     if key not in ACTIVATIONS:
         raise FnnlabError(
             f"{role}: got {name!r}, expected one of "

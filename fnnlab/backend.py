@@ -39,6 +39,7 @@ __all__ = [
     "Backend",
     "BACKEND_NAMES",
     "make_backend",
+    "as_backend",
     "get_backend",
     "set_backend",
     "use_backend",
@@ -232,9 +233,24 @@ def backend_of(x: Any) -> Backend:
     return make_backend(name)
 
 
-def from_numpy(x: np.ndarray, backend: Backend | None = None) -> Any:
+def as_backend(backend: Backend | str | None) -> Backend:
+    """Return a :class:`Backend` given one, its name, or ``None`` (the
+    default backend)."""
+    if backend is None:
+        return get_backend()
+    if isinstance(backend, Backend):
+        return backend
+    if isinstance(backend, str):
+        return make_backend(backend)
+    raise BackendError(
+        f"backend: got {backend!r}, expected a Backend or one of "
+        + ", ".join(repr(n) for n in BACKEND_NAMES)
+    )
+
+
+def from_numpy(x: np.ndarray, backend: Backend | str | None = None) -> Any:
     """Move a host (NumPy) array to ``backend`` (default: the default one)."""
-    backend = backend or get_backend()
+    backend = as_backend(backend)
     if backend.name == "numpy":
         return np.asarray(x)
     if backend.name == "array_api_strict":
@@ -242,13 +258,32 @@ def from_numpy(x: np.ndarray, backend: Backend | None = None) -> Any:
     return backend.xp.asarray(x)
 
 
-def asarray(x: Any, dtype: Any = None, backend: Backend | None = None) -> Any:
+def asarray(
+    x: Any, dtype: Any = None, backend: Backend | str | None = None
+) -> Any:
     """Return ``x`` as an array.
 
-    An array stays on its own backend (a ``dtype`` converts it there).
-    Lists, tuples and numbers are made on ``backend`` (default: the
-    default backend).
+    Without ``backend`` an array stays on its own backend (a ``dtype``
+    converts it there). Lists, tuples and numbers are made on ``backend``
+    (default: the default backend). A NumPy array given with another
+    ``backend`` is copied there, since the call asks for it by name; a
+    device array given with another ``backend`` raises
+    :class:`BackendMismatchError` (bring it back with :func:`to_numpy`
+    first).
     """
+    if backend is not None:
+        backend = as_backend(backend)
+    if is_array(x) and backend is not None and not _lives_on(x, backend):
+        if _name_of(x) == backend.name:  # same library, another device
+            x = x.to_device(backend.device)
+        elif isinstance(x, np.ndarray):
+            x = from_numpy(x, backend)
+        else:
+            raise BackendMismatchError(
+                f"x: lives on backend {_name_of(x)!r}, expected "
+                f"{backend.name!r}; copy it to the host with "
+                "fnnlab.to_numpy(x) first"
+            )
     if is_array(x):
         xp = get_namespace(x)
         if dtype is not None:
@@ -260,6 +295,17 @@ def asarray(x: Any, dtype: Any = None, backend: Backend | None = None) -> Any:
     if dtype is not None:
         host = host.astype(np.dtype(_dtype_name(dtype)))
     return from_numpy(host, backend)
+
+
+def _lives_on(x: Any, backend: Backend) -> bool:
+    """True if array ``x`` is on ``backend`` (its namespace and device)."""
+    if _name_of(x) != backend.name:
+        return False
+    if backend.device is None:
+        return True
+    from array_api_compat import device
+
+    return device(x) == backend.device
 
 
 def _dtype_name(dtype: Any) -> str:

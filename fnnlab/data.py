@@ -14,12 +14,27 @@ Arrays are made on the default backend (see :mod:`fnnlab.backend`).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from numbers import Real
 from typing import Any, Iterator
 
 import numpy as np
 
-from .backend import from_numpy, get_namespace, random_generator, to_numpy
-from .errors import FnnlabError, check_positive_int
+from .backend import (
+    asarray,
+    backend_of,
+    from_numpy,
+    is_array,
+    random_generator,
+    resolve_dtype,
+    to_numpy,
+)
+from .errors import (
+    FnnlabError,
+    ShapeError,
+    check_nonnegative,
+    check_positive_int,
+)
+from .validation import as_label_array
 
 __all__ = [
     "Split",
@@ -53,32 +68,43 @@ class Split:
         )
 
 
-def one_hot(y: Any, C: int | None = None) -> Any:
+def one_hot(y: Any, C: int | None = None, dtype: str = "float64") -> Any:
     """One-hot columns: ``Y[c, n] = 1`` where ``y[n] == c``.
 
     Args:
-        y: integer labels ``(N,)`` in ``0 .. C-1``.
+        y: integer labels ``(N,)`` in ``0 .. C-1`` (whole-number floats
+            and booleans are accepted; a list is made on the default
+            backend).
         C: the number of classes (default: ``max(y) + 1``).
+        dtype: ``"float64"`` (default) or ``"float32"``.
 
     Returns:
-        ``(C, N)`` floats, one sample per column, on ``y``'s backend.
+        ``(C, N)`` of ``dtype``, one sample per column, on ``y``'s backend.
+
+    Chapter: *Networks as classifiers*.
     """
-    xp = get_namespace(y)
-    if getattr(y, "ndim", None) != 1:
-        raise FnnlabError(
-            f"y: got shape {tuple(getattr(y, 'shape', ()))}, expected "
-            "integer labels of shape (N,)"
+    if not is_array(y):
+        y = asarray(y)
+    backend = backend_of(y)
+    xp = backend.xp
+    dtype = resolve_dtype(xp, dtype)
+    if y.ndim != 1:
+        raise ShapeError(
+            f"y: got shape {tuple(y.shape)}, expected integer labels of "
+            "shape (N,)"
         )
     if C is None:
-        C = int(xp.max(y)) + 1 if y.shape[0] else 0
+        labels = as_label_array("y", y, None, backend)
+        if not labels.shape[0]:
+            raise FnnlabError(
+                "C: got None and no labels to count classes from, "
+                "expected the number of classes"
+            )
+        C = int(xp.max(labels)) + 1
     check_positive_int("C", C)
-    if y.shape[0] and (int(xp.min(y)) < 0 or int(xp.max(y)) >= C):
-        raise FnnlabError(
-            f"y: got labels from {int(xp.min(y))} to {int(xp.max(y))}, "
-            f"expected 0 .. {C - 1} for C={C}"
-        )
-    classes = xp.arange(C, dtype=y.dtype, device=_device(y))
-    return xp.astype(classes[:, None] == y[None, :], xp.float64)
+    labels = as_label_array("y", y, C, backend)
+    classes = xp.arange(C, dtype=labels.dtype, device=_device(labels))
+    return xp.astype(classes[:, None] == labels[None, :], dtype)
 
 
 def _device(x: Any) -> Any:
@@ -97,11 +123,20 @@ def train_test_split(
     """A seeded, stratified split (scikit-learn's), back on the backend."""
     from sklearn.model_selection import train_test_split as split
 
-    if not 0 < test_size < 1:
+    if (
+        isinstance(test_size, bool)
+        or not isinstance(test_size, Real)
+        or not 0 < test_size < 1
+    ):
         raise FnnlabError(
             f"test_size: got {test_size!r}, expected a fraction in (0, 1)"
         )
     Xh, yh = to_numpy(X), to_numpy(y)
+    if Xh.ndim != 2 or yh.ndim != 1 or Xh.shape[0] != yh.shape[0]:
+        raise ShapeError(
+            f"y: got shape {yh.shape} for X of shape {Xh.shape}, expected "
+            "X (N, D) and labels y (N,)"
+        )
     parts = split(Xh, yh, test_size=test_size, random_state=seed, stratify=yh)
     Xtr, Xte, ytr, yte = parts
     Xtr, ytr = _to_backend(Xtr, ytr)
@@ -136,6 +171,7 @@ def moons(n: int = 200, noise: float = 0.1, seed: int = 0) -> tuple:
     from sklearn.datasets import make_moons
 
     check_positive_int("n", n)
+    check_nonnegative("noise", noise)
     X, y = make_moons(n_samples=n, noise=noise, random_state=seed)
     return _to_backend(X, y)
 
@@ -154,6 +190,7 @@ def spirals(
     """
     check_positive_int("n_per_class", n_per_class)
     check_positive_int("classes", classes)
+    check_nonnegative("noise", noise)
     rng = random_generator(seed)
     r = np.tile(np.linspace(0.0, 1.0, n_per_class), classes)
     k = np.repeat(np.arange(classes), n_per_class)

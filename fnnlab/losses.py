@@ -3,7 +3,8 @@
 Targets and outputs are in the book's orientation, one sample per column:
 ``Y`` and ``Y_hat`` are ``(M_L, N)``. Every loss is the **mean** over the
 ``N`` samples, and each comes with its gradient right below it (with
-respect to its second argument, already divided by ``N``).
+respect to its second argument, already divided by ``N``). Each term is
+divided by ``N`` before the sum, so a mean of huge losses cannot overflow.
 
 Chapter: *Learning the parameters*.
 """
@@ -66,11 +67,12 @@ def cross_entropy(Y: Any, P: Any, eps: float = EPS) -> Any:
     """
     _same_shape(Y, P, "probabilities P")
     xp = get_namespace(Y, P)
-    return -xp.sum(Y * xp.log(xp.clip(P, eps, 1.0))) / _n(P)
+    return -xp.sum(Y * xp.log(xp.clip(P, eps, 1.0)) / _n(P))
 
 
 def cross_entropy_grad(Y: Any, P: Any, eps: float = EPS) -> Any:
     """``d cross_entropy / d P = -Y / P / N``, with ``P`` clipped as above."""
+    _same_shape(Y, P, "probabilities P")
     xp = get_namespace(Y, P)
     return -Y / xp.clip(P, eps, 1.0) / _n(P)
 
@@ -83,12 +85,13 @@ def cross_entropy_from_logits(Y: Any, Z: Any) -> Any:
     """
     _same_shape(Y, Z, "logits Z")
     xp = get_namespace(Y, Z)
-    return -xp.sum(Y * log_softmax(Z)) / _n(Z)
+    return -xp.sum(Y * log_softmax(Z) / _n(Z))
 
 
 def cross_entropy_from_logits_grad(Y: Any, Z: Any) -> Any:
     """``d/dZ = (softmax(Z) - Y) / N``: prediction minus target, never
     the other way round."""
+    _same_shape(Y, Z, "logits Z")
     return (softmax(Z) - Y) / _n(Z)
 
 
@@ -104,11 +107,12 @@ def binary_cross_entropy(y: Any, p: Any, eps: float = EPS) -> Any:
     _same_shape(y, p, "probabilities p")
     xp = get_namespace(y, p)
     p = xp.clip(p, eps, 1.0 - eps)
-    return -xp.sum(y * xp.log(p) + (1.0 - y) * xp.log(1.0 - p)) / _n(p)
+    return -xp.sum((y * xp.log(p) + (1.0 - y) * xp.log(1.0 - p)) / _n(p))
 
 
 def binary_cross_entropy_grad(y: Any, p: Any, eps: float = EPS) -> Any:
     """``d/dp = (p - y) / (p (1 - p)) / N``, with ``p`` clipped as above."""
+    _same_shape(y, p, "probabilities p")
     xp = get_namespace(y, p)
     p = xp.clip(p, eps, 1.0 - eps)
     return (p - y) / (p * (1.0 - p)) / _n(p)
@@ -126,11 +130,12 @@ def binary_cross_entropy_from_logits(y: Any, z: Any) -> Any:
     """
     _same_shape(y, z, "logits z")
     xp = get_namespace(y, z)
-    return xp.sum(_softplus(z) - y * z) / _n(z)
+    return xp.sum((_softplus(z) - y * z) / _n(z))
 
 
 def binary_cross_entropy_from_logits_grad(y: Any, z: Any) -> Any:
     """``d/dz = (logistic(z) - y) / N``."""
+    _same_shape(y, z, "logits z")
     return (logistic(z) - y) / _n(z)
 
 
@@ -141,11 +146,12 @@ def squared_error(Y: Any, Y_hat: Any) -> Any:
     _same_shape(Y, Y_hat, "outputs Y_hat")
     xp = get_namespace(Y, Y_hat)
     d = Y_hat - Y
-    return 0.5 * xp.sum(d * d) / _n(Y_hat)
+    return 0.5 * xp.sum(d * d / _n(Y_hat))
 
 
 def squared_error_grad(Y: Any, Y_hat: Any) -> Any:
     """``d/dY_hat = (Y_hat - Y) / N``."""
+    _same_shape(Y, Y_hat, "outputs Y_hat")
     return (Y_hat - Y) / _n(Y_hat)
 
 
@@ -220,8 +226,13 @@ def get_loss(name: str | Loss | None, output: str = "softmax") -> Loss:
     if isinstance(name, Loss):
         return name
     if name is None:
+        if output not in DEFAULT_LOSS:
+            raise FnnlabError(
+                f"output: got {output!r}, expected one of "
+                + ", ".join(repr(k) for k in DEFAULT_LOSS)
+            )
         name = DEFAULT_LOSS[output]
-    if name not in LOSSES:
+    if not isinstance(name, str) or name not in LOSSES:
         raise FnnlabError(
             f"loss: got {name!r}, expected one of "
             + ", ".join(repr(k) for k in LOSSES)

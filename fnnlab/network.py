@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from numbers import Integral
 from typing import Any, Sequence
 
 import numpy as np
@@ -30,14 +31,20 @@ from .activations import (
 )
 from .backend import (
     Backend,
+    as_backend,
     from_numpy,
-    get_backend,
     random_generator,
     resolve_dtype,
     to_numpy,
 )
-from .errors import FnnlabError, ShapeError, check_choice, check_positive_int
-from .validation import check_columns
+from .errors import (
+    FnnlabError,
+    ShapeError,
+    check_choice,
+    check_positive,
+    check_positive_int,
+)
+from .validation import as_array, check_columns, check_place
 
 __all__ = ["FNN", "ForwardPass", "INIT_SCHEMES"]
 
@@ -81,10 +88,12 @@ class FNN:
         init: ``"auto"`` (He for ReLU layers, Xavier otherwise), ``"he"``,
             ``"xavier"``, ``"normal"`` (standard deviation ``scale``) or
             ``"zeros"`` (to see why that fails). Biases start at 0.
-        seed: seed of the host generator that draws the weights.
+        seed: seed of the host generator that draws the weights (an
+            integer >= 0, or ``None`` for fresh randomness).
         dtype: ``"float64"`` (default) or ``"float32"``.
-        backend: where the parameters live (default: the default backend).
-        scale: standard deviation for ``init="normal"``.
+        backend: where the parameters live, a :class:`~fnnlab.backend.Backend`
+            or its name (default: the default backend).
+        scale: standard deviation for ``init="normal"``, above 0.
 
     Chapter: *Feedforward networks*.
     """
@@ -97,7 +106,7 @@ class FNN:
         init: str = "auto",
         seed: int | None = 0,
         dtype: str = "float64",
-        backend: Backend | None = None,
+        backend: Backend | str | None = None,
         scale: float = 0.01,
     ) -> None:
         widths = list(widths) if not isinstance(widths, int) else [widths]
@@ -120,18 +129,17 @@ class FNN:
                     f"activation: got {len(hidden)} names, expected one per "
                     f"hidden layer, {L - 1} for widths {list(self.widths)}"
                 )
-        for i, name in enumerate(hidden):
-            act = get_activation(name, f"activation[{i}]")
-            check_choice(f"activation[{i}]", act.name, HIDDEN_ACTIVATIONS)
-        out = get_activation(output, "output")
-        check_choice("output", out.name, OUTPUT_ACTIVATIONS)
-        self.activations = tuple(
-            get_activation(n).name for n in hidden
-        ) + (out.name,)
+        acts = [
+            _named(f"activation[{i}]", name, HIDDEN_ACTIVATIONS).name
+            for i, name in enumerate(hidden)
+        ]
+        acts.append(_named("output", output, OUTPUT_ACTIVATIONS).name)
+        self.activations = tuple(acts)
         self.init = check_choice("init", init, INIT_SCHEMES)
-        self.seed = seed
+        self.seed = _check_seed(seed)
+        scale = check_positive("scale", scale)
 
-        self.backend = backend or get_backend()
+        self.backend = as_backend(backend)
         xp = self.backend.xp
         self.dtype = resolve_dtype(xp, dtype)
         self._dtype_name = str(np.dtype(_np_name(dtype)))
@@ -176,17 +184,34 @@ class FNN:
         return out
 
     def set_params(self, params: dict) -> None:
-        """Replace parameters by name; shapes must stay the same."""
+        """Replace parameters by name; shapes must stay the same.
+
+        Each value is copied into the network's dtype (lists are made on
+        its backend), so training never changes the caller's arrays.
+        Arrays from another backend raise
+        :class:`~fnnlab.errors.BackendMismatchError`.
+        """
+        names = list(self.params())
         for name, value in params.items():
-            kind, l = name[0], int(name[1:])
-            store = {"W": self.W, "b": self.b}[kind]
+            if name not in names:
+                raise FnnlabError(
+                    f"params: got the name {name!r}, expected one of "
+                    + ", ".join(repr(n) for n in names)
+                )
+            store = {"W": self.W, "b": self.b}[name[0]]
+            l = int(name[1:])
             old = store[l - 1]
+            value = as_array(
+                f"params[{name!r}]", value, self.backend,
+                f"an array of shape {tuple(old.shape)}",
+            )
+            check_place(f"params[{name!r}]", value, self.backend)
             if tuple(value.shape) != tuple(old.shape):
                 raise ShapeError(
                     f"params[{name!r}]: got shape {tuple(value.shape)}, "
                     f"expected {tuple(old.shape)}"
                 )
-            store[l - 1] = value
+            store[l - 1] = self.xp.astype(value, self.dtype, copy=True)
 
     def num_params(self) -> int:
         """How many numbers the network learns: ``sum M_l (M_{l-1} + 1)``."""
@@ -194,14 +219,18 @@ class FNN:
         return sum(w[l] * (w[l - 1] + 1) for l in range(1, len(w)))
 
     def copy(
-        self, dtype: str | None = None, backend: Backend | None = None
+        self, dtype: str | None = None, backend: Backend | str | None = None
     ) -> "FNN":
         """An independent copy, optionally in another dtype or on another
-        backend (moved through the host)."""
+        backend (a :class:`~fnnlab.backend.Backend` or its name; moved
+        through the host)."""
         new = object.__new__(FNN)
         new.__dict__.update(self.__dict__)
         if dtype is not None:
+            resolve_dtype(self.xp, dtype)  # raises for a bad name
             new._dtype_name = str(np.dtype(_np_name(dtype)))
+        if backend is not None:
+            backend = as_backend(backend)
         if backend is not None and backend != self.backend:
             new.backend = backend
             new.W = [new._to_device(to_numpy(W)) for W in self.W]
@@ -236,8 +265,18 @@ class FNN:
             ``a^(L)`` of shape ``(M_L, N)`` (``(M_L,)`` for one sample), or
             a :class:`ForwardPass` when ``keep`` is true.
         """
-        single = getattr(A0, "ndim", None) == 1
+        A0 = as_array(
+            "A0", A0, self.backend, f"an array of shape ({self.widths[0]}, N)"
+        )
+        single = A0.ndim == 1
         if single:
+            check_place("A0", A0, self.backend)
+            if tuple(A0.shape) != (self.widths[0],):
+                raise ShapeError(
+                    f"A0: got shape {tuple(A0.shape)}, expected one sample "
+                    f"({self.widths[0]},) or a batch ({self.widths[0]}, N) "
+                    "with one sample per column"
+                )
             A0 = A0[:, None]
         A0 = check_columns("A0", A0, self.widths[0], self.backend, self.dtype)
         result = self.propagate(A0, keep)
@@ -267,6 +306,32 @@ class FNN:
         return ForwardPass(Z, A) if keep else a
 
     __call__ = forward
+
+
+def _named(role: str, name: Any, allowed: Sequence[str]) -> Activation:
+    """The activation ``name``, which must be one of ``allowed``; the error
+    lists only those."""
+    try:
+        act = get_activation(name, role)
+    except FnnlabError:
+        act = None
+    if act is None or act.name not in allowed:
+        raise FnnlabError(
+            f"{role}: got {name!r}, expected one of "
+            + ", ".join(repr(a) for a in allowed)
+        )
+    return act
+
+
+def _check_seed(seed: Any) -> int | None:
+    """``seed`` if it is ``None`` or an integer >= 0, else raise."""
+    if seed is None:
+        return None
+    if isinstance(seed, bool) or not isinstance(seed, Integral) or seed < 0:
+        raise FnnlabError(
+            f"seed: got {seed!r}, expected an integer >= 0 or None"
+        )
+    return int(seed)
 
 
 def _np_name(dtype: Any) -> str:

@@ -28,7 +28,12 @@ from .errors import (
 )
 from .losses import frobenius_penalty, get_loss
 from .network import FNN
-from .validation import as_label_array, check_columns
+from .validation import (
+    as_array,
+    as_label_array,
+    check_columns,
+    check_place,
+)
 
 __all__ = [
     "History",
@@ -38,6 +43,9 @@ __all__ = [
     "accuracy",
     "train",
     "sgd",
+    "inputs_to_columns",
+    "labels_from_output",
+    "num_classes",
 ]
 
 
@@ -72,22 +80,36 @@ class History:
         return "History(" + ", ".join(parts) + ")"
 
 
-def _inputs(net: FNN, X: Any, name: str = "X") -> Any:
+def inputs_to_columns(net: FNN, X: Any, name: str = "X") -> Any:
     """``X`` ``(N, D)`` -> ``A^(0)`` ``(D, N)``, checked, in net's dtype."""
-    if getattr(X, "ndim", 2) == 2 and getattr(X, "shape", (0, 0))[1:] == (
-        net.widths[0],
-    ):
-        X = X.T
-    elif hasattr(X, "shape"):
+    X = _array(net, X, name)
+    D = net.widths[0]
+    if X.ndim != 2 or X.shape[1] != D:
+        hint = ""
+        if X.ndim == 2 and X.shape[0] == D:
+            hint = (
+                "; it looks like one sample per column: pass its "
+                "transpose .T (the (N, D) entry points take rows)"
+            )
+        elif X.ndim == 1 and D == 1:
+            hint = "; for N samples of one feature pass X[:, None]"
         raise ShapeError(
-            f"{name}: got shape {tuple(X.shape)}, expected (N, "
-            f"{net.widths[0]}), one sample per row"
+            f"{name}: got shape {tuple(X.shape)}, expected (N, {D}), one "
+            f"sample per row{hint}"
         )
-    else:
-        from .backend import asarray
+    return check_columns(name, X.T, D, net.backend, net.dtype)
 
-        return _inputs(net, asarray(X, backend=net.backend), name)
-    return check_columns(name, X, net.widths[0], net.backend, net.dtype)
+
+def _array(net: FNN, X: Any, name: str) -> Any:
+    """``X`` itself if it is an array, else ``X`` made on net's backend."""
+    return as_array(
+        name, X, net.backend, f"an array of shape (N, {net.widths[0]})"
+    )
+
+
+def _one_sample(net: FNN, X: Any) -> bool:
+    """True for a single sample ``(D,)`` (not an ``(N, D)`` batch)."""
+    return X.ndim == 1 and tuple(X.shape) == (net.widths[0],)
 
 
 def targets(net: FNN, y: Any, name: str = "y") -> Any:
@@ -101,7 +123,7 @@ def targets(net: FNN, y: Any, name: str = "y") -> Any:
     output, M_L = net.activations[-1], net.widths[-1]
     if output == "softmax":
         labels = as_label_array(name, y, M_L, net.backend)
-        return xp.astype(one_hot(labels, M_L), net.dtype)
+        return one_hot(labels, M_L, dtype=net._dtype_name)
     if output == "logistic":
         if M_L != 1:
             raise FnnlabError(
@@ -110,9 +132,8 @@ def targets(net: FNN, y: Any, name: str = "y") -> Any:
             )
         labels = as_label_array(name, y, 2, net.backend)
         return xp.astype(labels, net.dtype)[None, :]
-    from .backend import asarray
-
-    y = asarray(y, backend=net.backend)
+    y = as_array(name, y, net.backend, f"values of shape (N, {M_L})")
+    check_place(name, y, net.backend)
     if y.ndim == 1:
         y = y[:, None]
     if y.ndim != 2 or y.shape[1] != M_L:
@@ -123,11 +144,19 @@ def targets(net: FNN, y: Any, name: str = "y") -> Any:
 
 
 def predict_proba(net: FNN, X: Any) -> Any:
-    """The network's outputs ``a^(L)`` for ``X`` ``(N, D)``, as ``(N, M_L)``."""
-    return net.propagate(_inputs(net, X)).T
+    """The network's outputs ``a^(L)`` for ``X`` ``(N, D)``, as ``(N, M_L)``.
+
+    One sample ``(D,)`` gives its output ``(M_L,)``.
+    """
+    X = _array(net, X, "X")
+    if _one_sample(net, X):
+        return predict_proba(net, X[None, :])[0, :]
+    return net.propagate(inputs_to_columns(net, X)).T
 
 
-def _labels_from_output(net: FNN, a_L: Any) -> Any:
+def labels_from_output(net: FNN, a_L: Any) -> Any:
+    """Class labels ``(N,)`` from outputs ``a^(L)`` ``(M_L, N)``: the
+    most probable class (softmax) or ``a^(L) >= 0.5`` (logistic)."""
     xp = net.xp
     if net.activations[-1] == "softmax":
         return xp.argmax(a_L, axis=0)
@@ -141,16 +170,22 @@ def _labels_from_output(net: FNN, a_L: Any) -> Any:
 
 def predict(net: FNN, X: Any) -> Any:
     """Class labels ``(N,)`` for ``X`` ``(N, D)``: the most probable class
-    (softmax), or ``a^(L) >= 0.5`` (logistic)."""
-    return _labels_from_output(net, net.propagate(_inputs(net, X)))
+    (softmax), or ``a^(L) >= 0.5`` (logistic).
+
+    One sample ``(D,)`` gives its label as a 0-d integer array.
+    """
+    X = _array(net, X, "X")
+    if _one_sample(net, X):
+        return predict(net, X[None, :])[0]
+    return labels_from_output(net, net.propagate(inputs_to_columns(net, X)))
 
 
 def accuracy(net: FNN, X: Any, y: Any) -> float:
     """The share of samples in ``X`` ``(N, D)`` whose label ``y`` is
     predicted right."""
     xp = net.xp
-    pred = predict(net, X)
-    labels = as_label_array("y", y, _classes(net), net.backend)
+    pred = labels_from_output(net, net.propagate(inputs_to_columns(net, X)))
+    labels = as_label_array("y", y, num_classes(net), net.backend)
     if labels.shape[0] != pred.shape[0]:
         raise ShapeError(
             f"y: got {labels.shape[0]} labels, expected {pred.shape[0]}, "
@@ -205,20 +240,34 @@ def train(
     lr = check_positive("lr", lr)
     lam = check_nonnegative("lam", lam)
     loss = get_loss(loss, net.activations[-1])
-    A0 = _inputs(net, X)
+    A0 = inputs_to_columns(net, X)
     Y = targets(net, y)
     N = A0.shape[1]
+    if N == 0:
+        raise ShapeError(
+            f"X: got shape {(0, net.widths[0])}, expected at least one "
+            "sample (row)"
+        )
     if Y.shape[1] != N:
         raise ShapeError(
             f"y: got {Y.shape[1]} samples, expected {N}, one per row of X"
         )
     B = N if batch_size is None else check_positive_int("batch_size", batch_size)
     classify = net.activations[-1] in ("softmax", "logistic")
+    if X_test is None and y_test is not None:
+        raise FnnlabError("X_test: got None, expected inputs for y_test")
+    if X_test is not None and not classify:
+        raise FnnlabError(
+            "X_test: test accuracy needs a classifier (output 'softmax' or "
+            f"'logistic'), got a network with output "
+            f"{net.activations[-1]!r}; compute a test loss with "
+            "fnnlab.structural_risk instead"
+        )
     if X_test is not None:
-        X_test_cols = _inputs(net, X_test, "X_test")
+        X_test_cols = inputs_to_columns(net, X_test, "X_test")
         if y_test is None:
             raise FnnlabError("y_test: got None, expected labels for X_test")
-        truth = as_label_array("y_test", y_test, _classes(net), net.backend)
+        truth = as_label_array("y_test", y_test, num_classes(net), net.backend)
         if truth.shape[0] != X_test_cols.shape[1]:
             raise ShapeError(
                 f"y_test: got {truth.shape[0]} labels, expected "
@@ -237,13 +286,14 @@ def train(
         Y_epoch = xp.take(Y, order, axis=1)
         total, correct = 0.0, 0
         for start in range(0, N, B):
-            a0 = A_epoch[:, start:start + B]
-            yb = Y_epoch[:, start:start + B]
+            stop = min(start + B, N)     # the array API allows no overshoot
+            a0 = A_epoch[:, start:stop]
+            yb = Y_epoch[:, start:stop]
             fp = net.propagate(a0, keep=True)
             grads = gradients_from(net, fp, yb, loss, lam)
             total = total + loss_value(net, fp, yb, loss) * a0.shape[1]
             if classify:
-                hits = _labels_from_output(net, fp.A[-1]) == _labels_of(net, yb)
+                hits = labels_from_output(net, fp.A[-1]) == _labels_of(net, yb)
                 correct = correct + xp.sum(xp.astype(hits, xp.int64))
             for l in range(1, net.L + 1):
                 net.W[l - 1] -= lr * grads[f"W{l}"]
@@ -255,7 +305,7 @@ def train(
         if classify:
             history.train_accuracy.append(int(correct) / N)
         if X_test is not None:
-            pred = _labels_from_output(net, net.propagate(X_test_cols))
+            pred = labels_from_output(net, net.propagate(X_test_cols))
             history.test_accuracy.append(
                 float(xp.mean(xp.astype(pred == truth, xp.float64)))
             )
@@ -271,7 +321,9 @@ def train(
     return history
 
 
-def _classes(net: FNN) -> int:
+def num_classes(net: FNN) -> int:
+    """How many classes a classifier tells apart: ``M_L`` for a softmax
+    output, 2 for a logistic one."""
     return net.widths[-1] if net.activations[-1] == "softmax" else 2
 
 
@@ -286,7 +338,7 @@ def sgd(net: FNN, X: Any, y: Any, **kwargs: Any) -> History:
     """The source's algorithm: :func:`train` with one sample per update."""
     if "batch_size" in kwargs:
         raise FnnlabError(
-            "batch_size: sgd always updates after each sample; use train "
-            "for mini-batches"
+            f"batch_size: got {kwargs['batch_size']!r}, but sgd always "
+            "updates after each sample; use train for mini-batches"
         )
     return train(net, X, y, batch_size=1, **kwargs)

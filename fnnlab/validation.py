@@ -8,14 +8,43 @@ from __future__ import annotations
 
 from typing import Any
 
-from .backend import asarray, backend_of, get_namespace, is_array
-from .errors import FnnlabError, ShapeError
+import numpy as np
 
-__all__ = ["check_columns", "check_finite", "check_labels", "as_label_array"]
+from .backend import backend_of, from_numpy, get_namespace, is_array
+from .errors import BackendMismatchError, FnnlabError, ShapeError
+
+__all__ = [
+    "as_array",
+    "check_columns",
+    "check_finite",
+    "check_labels",
+    "check_place",
+    "as_label_array",
+]
 
 
 def _shape(x: Any) -> tuple:
     return tuple(int(s) for s in x.shape)
+
+
+def as_array(name: str, x: Any, backend: Any, expected: str) -> Any:
+    """``x`` itself if it is an array; a list or number made on ``backend``.
+
+    Raises:
+        FnnlabError: when ``x`` does not hold numbers (text, ragged lists),
+            naming ``name``, the type it got and ``expected``.
+    """
+    if is_array(x):
+        return x
+    try:
+        host = np.asarray(x)
+    except (TypeError, ValueError):
+        host = None
+    if host is None or host.dtype.kind not in "biuf":
+        raise FnnlabError(
+            f"{name}: got {type(x).__name__}, expected {expected}"
+        )
+    return from_numpy(host, backend)
 
 
 def check_finite(name: str, x: Any) -> Any:
@@ -48,20 +77,18 @@ def check_columns(
         ``A`` as a finite ``(rows, N)`` array of ``dtype``.
     """
     xp = backend.xp
-    if not is_array(A):
-        try:
-            A = asarray(A, backend=backend)
-        except (TypeError, ValueError) as error:
-            raise FnnlabError(
-                f"{name}: got {type(A).__name__}, expected an array "
-                f"of shape ({rows}, N)"
-            ) from error
-    if get_namespace(A) is not xp:
-        raise_mismatch(name, A, xp)
+    A = as_array(name, A, backend, f"an array of shape ({rows}, N)")
+    check_place(name, A, backend)
     if A.ndim != 2:
+        hint = ""
+        if A.ndim == 1 and name == "Y":
+            hint = (
+                "; for labels y (N,) pass fnnlab.one_hot(y, C) (softmax "
+                "output) or y[None, :] (one output unit)"
+            )
         raise ShapeError(
             f"{name}: got shape {_shape(A)}, expected a matrix ({rows}, N) "
-            "with one sample per column"
+            f"with one sample per column{hint}"
         )
     if A.shape[0] != rows:
         hint = ""
@@ -84,29 +111,48 @@ def check_columns(
     return check_finite(name, A)
 
 
+def check_place(name: str, A: Any, backend: Any) -> None:
+    """Raise unless array ``A`` lives on ``backend`` (namespace and device).
+
+    Nothing is ever copied between backends behind the reader's back.
+    """
+    xp = backend.xp
+    if get_namespace(A) is not xp:
+        raise_mismatch(name, A, xp)
+    if backend.device is not None:
+        from array_api_compat import device
+
+        if device(A) != backend.device:
+            raise BackendMismatchError(
+                f"{name}: lives on device {device(A)}, but the network "
+                f"lives on device {backend.device}; move it with "
+                "fnnlab.asarray(x, backend=net.backend)"
+            )
+
+
 def raise_mismatch(name: str, A: Any, xp: Any) -> None:
     """Raise a :class:`BackendMismatchError` about argument ``name``."""
-    from .errors import BackendMismatchError
-
     raise BackendMismatchError(
         f"{name}: lives on backend {backend_of(A).name!r}, but the network "
         f"lives on {xp.__name__.split('.')[-1]!r}; move it with "
-        "fnnlab.asarray(x, backend=...) or fnnlab.to_numpy(x)"
+        "fnnlab.asarray(x, backend=net.backend) (from the host) or "
+        "fnnlab.to_numpy(x) (back to the host)"
     )
 
 
-def as_label_array(name: str, y: Any, C: int, backend: Any) -> Any:
+def as_label_array(name: str, y: Any, C: int | None, backend: Any) -> Any:
     """Check class labels and return them as an integer array.
 
     Args:
-        y: ``(N,)`` integers in ``0 .. C-1``.
-        C: the number of classes.
+        y: ``(N,)`` integers in ``0 .. C-1`` (whole-number floats and
+            booleans are accepted); a list is made on ``backend``.
+        C: the number of classes (``None``: any integer >= 0).
+        backend: the :class:`~fnnlab.backend.Backend` ``y`` must live on.
     """
     xp = backend.xp
-    if not is_array(y):
-        y = asarray(y, backend=backend)
-    if get_namespace(y) is not xp:
-        raise_mismatch(name, y, xp)
+    expected = "0, 1, 2, ..." if C is None else f"0 .. {C - 1}"
+    y = as_array(name, y, backend, f"class labels {expected} of shape (N,)")
+    check_place(name, y, backend)
     if y.ndim != 1:
         raise ShapeError(
             f"{name}: got shape {_shape(y)}, expected class labels of shape "
@@ -114,18 +160,27 @@ def as_label_array(name: str, y: Any, C: int, backend: Any) -> Any:
         )
     if xp.isdtype(y.dtype, "real floating"):
         check_finite(name, y)
-        if bool(xp.any(y != xp.round(y))):
+        whole = y == xp.round(y)
+        if not bool(xp.all(whole)):
+            i = int(xp.argmin(xp.astype(whole, xp.int8)))
             raise FnnlabError(
-                f"{name}: got non-integer values, expected class labels "
-                f"0 .. {C - 1}"
+                f"{name}: got the non-integer value {float(y[i])!r} at "
+                f"index {i}, expected class labels {expected}"
             )
     elif not xp.isdtype(y.dtype, ("integral", "bool")):
-        raise FnnlabError(f"{name}: got dtype {y.dtype}, expected integers")
-    y = xp.astype(y, xp.int64)
-    if y.shape[0] and (int(xp.min(y)) < 0 or int(xp.max(y)) >= C):
         raise FnnlabError(
-            f"{name}: got labels from {int(xp.min(y))} to {int(xp.max(y))}, "
-            f"expected 0 .. {C - 1} for {C} classes"
+            f"{name}: got dtype {y.dtype}, expected integer class labels "
+            f"{expected}"
+        )
+    y = xp.astype(y, xp.int64)
+    if not y.shape[0]:
+        return y
+    low, high = int(xp.min(y)), int(xp.max(y))
+    if low < 0 or (C is not None and high >= C):
+        classes = "" if C is None else f" for {C} classes"
+        raise FnnlabError(
+            f"{name}: got labels from {low} to {high}, expected "
+            f"{expected}{classes}"
         )
     return y
 
