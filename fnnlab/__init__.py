@@ -53,10 +53,15 @@ from .losses import (
 )
 from .network import FNN, ForwardPass
 from .numerical import (
+    CallCounter,
     central_difference,
+    complex_step,
+    forward_difference,
     gradient_check,
+    gradient_cost,
     numerical_gradient,
     relative_error,
+    step_sweep,
 )
 from .training import History, accuracy, predict, predict_proba, sgd, train
 

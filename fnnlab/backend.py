@@ -254,7 +254,7 @@ def from_numpy(x: np.ndarray, backend: Backend | str | None = None) -> Any:
     if backend.name == "numpy":
         return np.asarray(x)
     if backend.name == "array_api_strict":
-        return backend.xp.asarray(np.ascontiguousarray(x), device=backend.device)
+        return backend.xp.asarray(np.require(x, requirements="C"), device=backend.device)
     return backend.xp.asarray(x)
 
 
