@@ -314,7 +314,11 @@ def _dtype_name(dtype: Any) -> str:
     name = getattr(dtype, "name", None)
     if isinstance(name, str):
         return name
-    return np.dtype(dtype).name
+    try:
+        return np.dtype(dtype).name
+    except TypeError:
+        # dtype objects of other namespaces print as "<module>.float64"
+        return str(dtype).rsplit(".", 1)[-1]
 
 
 def resolve_dtype(xp: Any, dtype: Any) -> Any:
