@@ -310,3 +310,17 @@ def test_gradient_needs_a_scalar_function():
         fm.gradient(lambda x: x, 1.0)
     with pytest.raises(FnnlabError, match="f: returned float"):
         fm.jvp(lambda x: 1.0, np.ones(2), np.ones(2))
+
+
+def test_numpy_scalar_results_stay_numpy_under_another_default_backend():
+    """A 0-d NumPy dual array keeps working when the default backend is
+    another one (NumPy reductions return numpy.float64 scalars)."""
+    import numpy as np
+
+    from fnnlab import use_backend
+    from fnnlab.autodiff.forward import DualArray
+
+    with use_backend("array_api_strict"):
+        out = -DualArray(np.ones(3), np.ones(3)).sum()
+    assert float(out.value) == -3.0
+    assert float(out.tangent) == -3.0

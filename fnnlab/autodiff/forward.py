@@ -357,6 +357,7 @@ class DualArray(_DualBase):
         return None
 
     def _make(self, value: Any, tangent: Any) -> "DualArray":
+        value, tangent = _as_0d(value), _as_0d(tangent)
         xp = get_namespace(value)
         if not is_array(tangent):
             tangent = xp.full_like(value, tangent)
