@@ -27,6 +27,7 @@ from typing import Any, Callable, Iterator
 
 import numpy as np
 
+from ._optional import pyplot
 from .backend import make_backend, to_numpy
 from .errors import FnnlabError, check_choice, check_positive
 
@@ -453,7 +454,7 @@ def plot_step_sweep(sweep: StepSweep, ax: Any = None) -> Any:
     labelled as round-off, the large-step side as truncation. Errors of
     exactly 0 are drawn at ``1e-17`` so they stay on the axes.
     """
-    import matplotlib.pyplot as plt
+    plt = pyplot("fnnlab.numerical.plot_step_sweep")
 
     if ax is None:
         ax = plt.subplots(figsize=(7, 4.5))[1]

@@ -25,10 +25,12 @@ from dataclasses import dataclass
 from typing import Any, Callable
 
 import numpy as np
-import sympy
 
+from ._optional import pyplot, require
 from .autodiff.worked_example import OperatorOps, example_function
 from .errors import FnnlabError, check_positive_int
+
+sympy = require("sympy", purpose="fnnlab.symbolic")
 
 __all__ = [
     "SYMPY_OPS",
@@ -350,7 +352,7 @@ def expression_swell(depths: Any = range(1, 9), width: int = 1) -> SwellData:
 def plot_expression_swell(data: SwellData, ax: Any = None) -> Any:
     """Draw the sizes of a :class:`SwellData` against depth (log scale) and
     return the axes."""
-    import matplotlib.pyplot as plt
+    plt = pyplot("fnnlab.symbolic.plot_expression_swell")
 
     if ax is None:
         ax = plt.subplots(figsize=(6, 4))[1]

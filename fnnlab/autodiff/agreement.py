@@ -40,6 +40,7 @@ from typing import Any
 
 import numpy as np
 
+from .._optional import require
 from ..backend import make_backend, to_numpy
 from ..errors import FnnlabError, check_nonnegative
 from ..network import FNN
@@ -190,7 +191,7 @@ def _sympy_sample_risk(net: FNN) -> tuple:
         symbols}`` (each bias a column); the input and target columns of
         symbols; the symbol of lambda.
     """
-    import sympy
+    sympy = require("sympy", purpose="five_way's 'sympy' method")
 
     x = _symbols(sympy, "x", net.widths[0])
     y = _symbols(sympy, "y", net.widths[-1])
@@ -212,7 +213,7 @@ def _sympy_sample_risk(net: FNN) -> tuple:
 
 
 def _by_sympy(net: FNN, A0: Any, Y: Any, lam: float) -> tuple:
-    import sympy
+    sympy = require("sympy", purpose="five_way's 'sympy' method")
 
     r, params, x, y, lam_symbol = _sympy_sample_risk(net)
     order = [s for name in params for s in params[name]]

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from .._optional import pyplot
 from ..backend import to_numpy
 from ..errors import FnnlabError
 from .reverse import Tensor, topological_order
@@ -94,7 +95,7 @@ def draw_graph(output: Tensor, ax: Any = None, digits: int = 4,
         ``(fig, ax)``; each node label and each edge value is a text
         artist of ``ax`` (``[t.get_text() for t in ax.texts]``).
     """
-    import matplotlib.pyplot as plt
+    plt = pyplot("fnnlab.autodiff.draw.draw_graph")
     from matplotlib.patches import Circle, FancyBboxPatch
 
     if not isinstance(output, Tensor):

@@ -34,6 +34,7 @@ import math
 from dataclasses import dataclass
 from typing import Any, Callable
 
+from .._optional import require
 from . import forward
 
 __all__ = [
@@ -165,7 +166,7 @@ class TraceOps:
         self.rows: list = []
 
     def _record(self, kind: str, *args: Any) -> Node:
-        import sympy
+        sympy = require("sympy", purpose="the worked example's formulas")
 
         values = [a.value if isinstance(a, Node) else a for a in args]
         symbols = [sympy.Symbol(a.name) if isinstance(a, Node) else a
