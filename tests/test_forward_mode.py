@@ -320,7 +320,16 @@ def test_numpy_scalar_results_stay_numpy_under_another_default_backend():
     from fnnlab import use_backend
     from fnnlab.autodiff.forward import DualArray
 
+    d = DualArray(np.array([1.0, 2.0]), np.array([1.0, 0.0]))
     with use_backend("array_api_strict"):
         out = -DualArray(np.ones(3), np.ones(3)).sum()
+        both = d.sum() ** d.sum()           # x ** x at x = 3, dx = 1
+        base = 2.0 ** d.sum()               # 2 ** x at x = 3, dx = 1
     assert float(out.value) == -3.0
     assert float(out.tangent) == -3.0
+    assert isinstance(both.value, np.ndarray)
+    assert float(both.value) == 27.0
+    assert float(both.tangent) == pytest.approx(27.0 * (np.log(3.0) + 1.0))
+    assert isinstance(base.value, np.ndarray)
+    assert float(base.value) == 8.0
+    assert float(base.tangent) == pytest.approx(8.0 * np.log(2.0))

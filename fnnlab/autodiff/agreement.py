@@ -41,8 +41,8 @@ from typing import Any
 import numpy as np
 
 from .._optional import require
-from ..backend import make_backend, to_numpy
-from ..errors import FnnlabError, check_nonnegative
+from ..backend import get_namespace, make_backend, to_numpy
+from ..errors import FnnlabError, check_nonnegative, check_positive_int
 from ..network import FNN
 from ..numerical import (
     CallCounter,
@@ -88,6 +88,7 @@ def agreement_problem(widths: tuple = (3, 4, 2), activation: str = "tanh",
         raise FnnlabError(
             f"activation: got {activation!r}, expected one of {_HIDDEN}"
         )
+    N = check_positive_int("N", N)
     host = make_backend("numpy")
     net = FNN(list(widths), activation=activation, output="softmax",
               seed=seed, dtype="float64", backend=host)
@@ -150,15 +151,11 @@ def _dual_risk(net: FNN, params: dict, A0: Any, Y: Any, lam: float) -> Any:
     shifted = z - np.max(_value(z), axis=0, keepdims=True)
     log_p = shifted - forward.log(forward.exp(shifted).sum(axis=0,
                                                           keepdims=True))
-    # the sums keep a (1, 1) shape until the end: NumPy turns arithmetic on
-    # 0-d arrays into NumPy scalars, which DualArray places on the default
-    # backend rather than on NumPy
-    both = (0, 1)
-    R = (Y * log_p).sum(axis=both, keepdims=True) * (-1.0 / A0.shape[1])
+    R = (Y * log_p).sum() * (-1.0 / A0.shape[1])
     for l in range(1, net.L + 1):
         W = params[f"W{l}"]
-        R = R + (0.5 * lam) * (W * W).sum(axis=both, keepdims=True)
-    return R.sum()
+        R = R + (0.5 * lam) * (W * W).sum()
+    return R
 
 
 def _by_forward(net: FNN, A0: Any, Y: Any, lam: float) -> tuple:
@@ -181,21 +178,24 @@ def _symbols(sympy: Any, name: str, rows: int, cols: int = 1) -> Any:
 def _sympy_sample_risk(net: FNN) -> tuple:
     """The risk of one sample as a SymPy formula, and its symbols.
 
-    ``r(x, y) = log sum_c exp(z_c) - sum_c y_c z_c + lam/2 sum_l
-    ||W^(l)||_F^2`` with ``z = z^(L)`` the logits of input ``x`` and
-    ``y`` one-hot; the risk of a batch is the mean of ``r`` over its
-    samples, and so is its gradient.
+    ``r(x, y) = s + log sum_c exp(z_c - s) - sum_c y_c z_c + lam/2
+    sum_l ||W^(l)||_F^2`` with ``z = z^(L)`` the logits of input ``x``,
+    ``y`` one-hot and ``s`` a symbol for a shift that the caller sets to
+    the largest logit of the sample, so that no ``exp`` overflows. ``r``
+    is the same for every ``s``, and ``s`` is not a parameter, so the
+    derivatives are those of the unshifted risk. The risk of a batch is
+    the mean of ``r`` over its samples, and so is its gradient.
 
     Returns:
-        ``(r, params, x, y, lam)``: the formula; ``{name: Matrix of
+        ``(r, params, x, y, lam, s)``: the formula; ``{name: Matrix of
         symbols}`` (each bias a column); the input and target columns of
-        symbols; the symbol of lambda.
+        symbols; the symbols of lambda and of the shift.
     """
     sympy = require("sympy", purpose="five_way's 'sympy' method")
 
     x = _symbols(sympy, "x", net.widths[0])
     y = _symbols(sympy, "y", net.widths[-1])
-    lam = sympy.Symbol("lam")
+    lam, shift = sympy.Symbol("lam"), sympy.Symbol("s")
     hidden = {"tanh": sympy.tanh,
               "logistic": lambda z: 1 / (1 + sympy.exp(-z))}
     params, penalty, a = {}, 0, x
@@ -207,24 +207,32 @@ def _sympy_sample_risk(net: FNN) -> tuple:
         z = W * a + b
         if l < net.L:
             a = z.applyfunc(hidden[net.activations[l - 1]])
-    loss = sympy.log(sum(sympy.exp(z_c) for z_c in z)) - sum(
+    loss = shift + sympy.log(sum(sympy.exp(z_c - shift) for z_c in z)) - sum(
         y_c * z_c for y_c, z_c in zip(y, z))
-    return loss + lam / 2 * penalty, params, x, y, lam
+    return loss + lam / 2 * penalty, params, x, y, lam, shift
 
 
 def _by_sympy(net: FNN, A0: Any, Y: Any, lam: float) -> tuple:
     sympy = require("sympy", purpose="five_way's 'sympy' method")
 
-    r, params, x, y, lam_symbol = _sympy_sample_risk(net)
+    r, params, x, y, lam_symbol, shift = _sympy_sample_risk(net)
     order = [s for name in params for s in params[name]]
     derivatives = [sympy.diff(r, s) for s in order]
-    compiled = sympy.lambdify([order, list(x), list(y), lam_symbol],
+    compiled = sympy.lambdify([order, list(x), list(y), lam_symbol, shift],
                               derivatives, modules="numpy", cse=True)
     values = [float(v) for p in net.params().values()
               for v in np.asarray(p).reshape(-1)]
     N = A0.shape[1]
-    per_sample = compiled(values, list(A0), list(Y), lam)   # (N,) each
+    largest = np.max(net.propagate(A0, keep=True).Z[-1], axis=0)   # (N,)
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        per_sample = compiled(values, list(A0), list(Y), lam, largest)
     flat = np.array([np.mean(np.broadcast_to(v, (N,))) for v in per_sample])
+    if not np.all(np.isfinite(flat)):
+        raise FnnlabError(
+            "net, A0: the SymPy formula's gradient is not finite (an exp "
+            "in a hidden layer overflowed); scale the inputs or weights "
+            "down, or leave out \"sympy\""
+        )
     grads, start = {}, 0
     for name, p in net.params().items():
         grads[name] = flat[start:start + p.size].reshape(p.shape)
@@ -247,7 +255,7 @@ _RUNNERS: dict = {
 _ROUNDOFF = 1e-13
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Agreement:
     """The gradient of one risk by several methods.
 
@@ -260,6 +268,9 @@ class Agreement:
             reverse mode add one backward sweep, SymPy evaluates a formula
             instead.
         description: what was differentiated.
+
+    Two tables compare by identity (``eq=False``): the values are an
+    array, whose ``==`` has no single truth value.
     """
 
     methods: tuple
@@ -295,26 +306,36 @@ class Agreement:
         return self.methods[min(i, j)], self.methods[max(i, j)]
 
     def passed(self, tol: float = 1e-8) -> bool:
-        """True if every pair of methods agrees within ``tol``."""
+        """True if every pair of methods agrees within ``tol``.
+
+        Raises:
+            FnnlabError: fewer than two distinct methods (nothing to
+                compare).
+        """
+        _check_methods(self.methods)
         return self.largest < tol
 
     def __repr__(self) -> str:
-        width = max(11, max(len(m) for m in self.methods) + 1)
-        head = f"{'parameter':<9}" + "".join(f"{m:>{width}}"
-                                             for m in self.methods)
-        lines = [self.description, head]
+        numbers = [f"{v + 0.0:.6f}" for v in self.values.reshape(-1)]
+        width = max([10, *(len(m) for m in self.methods),
+                     *(len(t) for t in numbers)])
+        first = max(9, *(len(t) for t in self.labels))
+
+        def row(name: str, cells: Any) -> str:
+            # two spaces between columns, whatever the widths
+            return f"{name:<{first}}" + "".join(f"  {c:>{width}}"
+                                                for c in cells)
+
+        lines = [self.description, row("parameter", self.methods)]
         for k, label in enumerate(self.labels):
-            lines.append(f"{label:<9}" + "".join(
-                f"{v + 0.0:>{width}.6f}" for v in self.values[:, k]))
-        lines.append(f"{'passes':<9}" + "".join(
-            f"{self.passes[m]:>{width}}" for m in self.methods))
-        lines += ["", "pairwise relative difference"]
-        lines.append(f"{'':<9}" + "".join(f"{m:>{width}}"
-                                          for m in self.methods))
-        for i, (m, row) in enumerate(zip(self.methods, self.pairwise())):
-            lines.append(f"{m:<9}" + "".join(
-                f"{'-' if i == j else _difference(d):>{width}}"
-                for j, d in enumerate(row)))
+            lines.append(row(label, (f"{v + 0.0:.6f}"
+                                     for v in self.values[:, k])))
+        lines.append(row("passes", (self.passes[m] for m in self.methods)))
+        lines += ["", "pairwise relative difference",
+                  row("", self.methods)]
+        for i, (m, r) in enumerate(zip(self.methods, self.pairwise())):
+            lines.append(row(m, ("-" if i == j else _difference(d)
+                                 for j, d in enumerate(r))))
         lines.append(f"largest: {_difference(self.largest)}")
         return "\n".join(lines)
 
@@ -323,6 +344,31 @@ def _difference(d: float) -> str:
     """A relative difference as text: ``<1e-13`` at round-off level (0 on
     one machine, 1e-16 on another), else with one decimal."""
     return f"<{_ROUNDOFF:.0e}" if d < _ROUNDOFF else f"{d:.1e}"
+
+
+def _check_methods(methods: Any) -> tuple:
+    methods = tuple(methods)
+    unknown = [m for m in methods if m not in _RUNNERS]
+    if unknown or len(set(methods)) != len(methods) or len(methods) < 2:
+        raise FnnlabError(
+            f"methods: got {methods!r}, expected at least two distinct "
+            f"names from {METHODS}"
+        )
+    return methods
+
+
+def _describe(net: FNN, N: int, lam: float) -> str:
+    """What :func:`five_way` differentiated, in one line."""
+    hidden = net.activations[:-1]
+    if not hidden:
+        layers = "no hidden layer"
+    elif len(set(hidden)) == 1:
+        layers = f"{hidden[0]} hidden"
+    else:
+        layers = "hidden " + ", ".join(hidden)
+    widths = "-".join(str(w) for w in net.widths)
+    return (f"dR/dtheta of a {widths} network ({layers}, softmax output), "
+            f"N={N}, lambda={lam:g}")
 
 
 def _labels(net: FNN) -> tuple:
@@ -344,42 +390,55 @@ def five_way(net: FNN | None = None, A0: Any = None, Y: Any = None,
         A0: inputs ``(M_0, N)``, one sample per column.
         Y: one-hot targets ``(M_L, N)``.
         lam: the Frobenius penalty ``lambda`` (weights only).
-        methods: any of :data:`METHODS`, in the order wanted.
+        methods: at least two distinct names from :data:`METHODS`, in
+            the order wanted.
 
     Returns:
         an :class:`Agreement`.
 
     Raises:
-        FnnlabError: another output or activation, or a network too big
-            for SymPy (more than 64 parameters).
+        FnnlabError: another output or activation, ``A0`` or ``Y`` without
+            ``net``, an empty batch, targets that are not one-hot columns,
+            fewer than two methods, or a network too big for SymPy (more
+            than 64 parameters).
+        BackendMismatchError: ``net``, ``A0`` and ``Y`` on different
+            backends.
     """
     lam = check_nonnegative("lam", lam)
     if net is None:
+        if A0 is not None or Y is not None:
+            raise FnnlabError(
+                "A0, Y: got arrays but net=None; pass the network they "
+                "belong to, or none of the three"
+            )
         net, A0, Y = agreement_problem()
     if A0 is None or Y is None:
         raise FnnlabError("A0, Y: got None, expected the inputs and targets")
-    unknown = [m for m in methods if m not in _RUNNERS]
-    if unknown or not methods:
-        raise FnnlabError(
-            f"methods: got {tuple(methods)!r}, expected some of {METHODS}"
-        )
+    methods = _check_methods(methods)
     if net.activations[-1] != "softmax" or any(
             a not in _HIDDEN for a in net.activations[:-1]):
         raise FnnlabError(
             f"net: got activations {net.activations}, expected tanh or "
             "logistic hidden layers and a softmax output"
         )
+    get_namespace(net.W[0], A0, Y)       # one backend, or it raises
     net64 = net.copy(dtype="float64", backend=make_backend("numpy"))
     A0 = np.asarray(to_numpy(A0), dtype=np.float64)
     Y = np.asarray(to_numpy(Y), dtype=np.float64)
-    if A0.ndim != 2 or A0.shape[0] != net.widths[0]:
+    if A0.ndim != 2 or A0.shape[0] != net.widths[0] or A0.shape[1] < 1:
         raise FnnlabError(
-            f"A0: got shape {A0.shape}, expected ({net.widths[0]}, N)"
+            f"A0: got shape {A0.shape}, expected ({net.widths[0]}, N) "
+            "with N >= 1"
         )
     if Y.shape != (net.widths[-1], A0.shape[1]):
         raise FnnlabError(
             f"Y: got shape {Y.shape}, expected "
             f"({net.widths[-1]}, {A0.shape[1]})"
+        )
+    if not (np.all((Y == 0) | (Y == 1)) and np.all(Y.sum(axis=0) == 1)):
+        raise FnnlabError(
+            "Y: got targets that are not one-hot columns, expected "
+            "entries 0 or 1 with a single 1 per column"
         )
     size = net64.num_params()
     if "sympy" in methods and size > _MAX_PARAMS:
@@ -393,9 +452,5 @@ def five_way(net: FNN | None = None, A0: Any = None, Y: Any = None,
         rows.append(np.concatenate([
             np.asarray(to_numpy(grads[name]), dtype=np.float64).reshape(-1)
             for name in net64.params()]))
-    hidden = "-".join(str(w) for w in net.widths)
-    description = (f"dR/dtheta of a {hidden} network "
-                   f"({net.activations[0]} hidden, softmax output), "
-                   f"N={A0.shape[1]}, lambda={lam:g}")
-    return Agreement(tuple(methods), _labels(net64), np.array(rows), passes,
-                     description)
+    return Agreement(methods, _labels(net64), np.array(rows), passes,
+                     _describe(net, A0.shape[1], lam))

@@ -366,12 +366,13 @@ class DualArray(_DualBase):
         return DualArray(value, tangent)
 
     def _pow_parts(self, a: Any, b: Any) -> tuple:
-        value = a ** b
+        value = _as_0d(a ** b)      # NumPy scalars become 0-d arrays
         if _is_number(b) and b == 0:
             return value, 0.0
-        return value, b * a ** (b - 1.0)
+        return value, _as_0d(b * a ** (b - 1.0))
 
     def _exponent_term(self, value: Any, a: Any, b: Any, tb: Any) -> Any:
+        value, a, b, tb = _as_0d(value), _as_0d(a), _as_0d(b), _as_0d(tb)
         xp = get_namespace(value)
         a = a if is_array(a) else xp.full_like(value, a)
         b = b if is_array(b) else xp.full_like(value, b)
