@@ -212,6 +212,8 @@ LOSSES = {
     ),
     "squared_error": Loss("squared_error", squared_error, squared_error_grad),
 }
+"""Every loss by name: ``LOSSES[name]`` is its :class:`Loss` (the function,
+its gradient and, where one exists, the output activation it pairs with)."""
 
 DEFAULT_LOSS = {
     "softmax": "cross_entropy",

@@ -461,8 +461,8 @@ def plot_decision_boundary(
         ax: the Axes to draw on (default: a new figure).
 
     Returns:
-        the Axes: a filled contour of the predicted class, then one
-        scatter collection with a point per row of ``X``.
+        The Axes, holding a filled contour of the predicted class and then
+        one scatter collection with a point per row of ``X``.
 
     Chapter: *Networks as classifiers*.
     """

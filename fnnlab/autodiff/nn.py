@@ -204,9 +204,11 @@ def train(
 
     Args:
         net: the network, changed in place.
-        X: ``(N, M_0)`` inputs, one sample per row; ``y``: ``(N,)`` labels.
-        epochs, lr, batch_size, lam, loss, seed, X_test, y_test, progress,
-            callback: as in :func:`fnnlab.train`.
+        X: ``(N, M_0)`` inputs, one sample per row.
+        y: ``(N,)`` labels.
+        epochs, lr, batch_size, lam, loss: as in :func:`fnnlab.train`.
+        seed, X_test, y_test, progress, callback: as in
+            :func:`fnnlab.train`.
 
     Returns:
         the :class:`fnnlab.History`.

@@ -43,7 +43,7 @@ class Result:
             which shape, which point, and what was expected.
 
     ``bool(result)`` is ``result.passed``; the repr is the verdict and the
-    message, wrapped to :data:`WIDTH` characters, e.g.
+    message, wrapped to ``WIDTH`` (72) characters, e.g.
     ``swish_derivative: passed. ...``.
     """
 

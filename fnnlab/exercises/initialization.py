@@ -58,5 +58,5 @@ ZERO_INIT = Question(
 
 
 def check_zero_init(answer: Any) -> Result:
-    """Check the letter chosen for :data:`ZERO_INIT`."""
+    """Check the letter chosen for ``ZERO_INIT``."""
     return ZERO_INIT.check(answer)

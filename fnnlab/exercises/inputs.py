@@ -64,5 +64,5 @@ POSITIVE_INPUTS = Question(
 
 
 def check_positive_inputs(answer: Any) -> Result:
-    """Check the letter chosen for :data:`POSITIVE_INPUTS`."""
+    """Check the letter chosen for ``POSITIVE_INPUTS``."""
     return POSITIVE_INPUTS.check(answer)

@@ -64,5 +64,5 @@ UNREGULARIZED_BIASES = Question(
 
 
 def check_unregularized_biases(answer: Any) -> Result:
-    """Check the letter chosen for :data:`UNREGULARIZED_BIASES`."""
+    """Check the letter chosen for ``UNREGULARIZED_BIASES``."""
     return UNREGULARIZED_BIASES.check(answer)

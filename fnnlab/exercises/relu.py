@@ -65,5 +65,5 @@ DYING_RELU = Question(
 
 
 def check_dying_relu(answer: Any) -> Result:
-    """Check the letters chosen for :data:`DYING_RELU` (all that help)."""
+    """Check the letters chosen for ``DYING_RELU`` (all that help)."""
     return DYING_RELU.check(answer)

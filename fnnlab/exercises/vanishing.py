@@ -114,5 +114,5 @@ LEARNING_RATE = Question(
 
 
 def check_learning_rate(answer: Any) -> Result:
-    """Check the letter chosen for :data:`LEARNING_RATE`."""
+    """Check the letter chosen for ``LEARNING_RATE``."""
     return LEARNING_RATE.check(answer)

@@ -56,10 +56,16 @@ class Playground:
     Attributes:
         controls: ``{"dataset", "widths", "activation", "lr", "lam",
             "epochs"}`` -> the ipywidgets control of that setting.
-        button, progress, status, image: the other widgets.
+        button: the Train button (an ``ipywidgets.Button``).
+        progress: the ``ipywidgets.IntProgress`` bar, one step an epoch.
+        status: the ``ipywidgets.HTML`` status line.
+        image: the ``ipywidgets.Image`` that shows ``figure`` as a PNG.
         figure: the matplotlib ``Figure`` shown in ``image``; its axes are
             ``boundary_ax``, ``loss_ax`` and ``accuracy_ax``.
         widget: the whole playground, an ``ipywidgets.VBox``.
+        net: the network the last press of Train made (``None`` before).
+        history: the :class:`fnnlab.History` of that training run.
+        data: the ``(X, y)`` it was trained on.
     """
 
     def __init__(
