@@ -34,6 +34,7 @@ from .backend import (
     to_numpy,
     use_backend,
 )
+from ._optional import MissingExtraError
 from .backprop import backprop, error_terms, structural_risk
 from .data import load_digits, moons, one_hot, spirals, train_test_split, xor
 from .errors import (
