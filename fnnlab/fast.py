@@ -10,41 +10,47 @@ the same mini-batches, and differs only in how it spends memory and calls:
   buffer of shape ``(n, M_0)``; its transpose is ``A^(0)``, ``(M_0, n)``.
 * **No allocation per step.** Every ``z^(l)``, ``a^(l)`` and
   ``delta^(l)`` is written into a buffer made once per batch size. A ReLU
-  layer overwrites ``z^(l)`` with ``a^(l)``: ``a^(l) > 0`` exactly where
-  ``z^(l) > 0``, so its derivative needs only ``a^(l)``.
-* **Every product is one BLAS call that also does the addition next to
-  it.** A matrix stored row by row, like ``W^(l)`` ``(M_l, M_{l-1})``, is
-  its transpose stored column by column, which is how BLAS reads a matrix;
-  so :mod:`scipy.linalg.blas` can write into ``W^(l)^T`` (a view, no copy)
-  the general product ``C <- alpha A B + beta C`` (``gemm``):
+  layer turns ``z^(l)`` into ``a^(l) = z^(l) [z^(l) > 0]`` in place and
+  keeps the mask ``[z^(l) > 0]``, which is its derivative.
+* **The update is fused into the weight gradient's product.** A matrix
+  stored row by row, like ``W^(l)`` ``(M_l, M_{l-1})``, is its transpose
+  stored column by column, which is how BLAS reads a matrix; so the
+  general product ``C <- alpha A B + beta C`` (``gemm``, from
+  :mod:`scipy.linalg.blas`) can write into ``W^(l)^T``, a view::
 
-  - forward: ``z^(l)`` starts as copies of ``b^(l)``, and ``gemm`` adds
-    ``W^(l) a^(l-1)`` to it (``beta = 1``);
-  - update: ``W^(l)^T <- (1 - lr lam) W^(l)^T - lr a^(l-1) delta^(l)^T``:
-    the weight gradient is never stored and the update costs no pass of
-    its own;
-  - bias: ``b^(l) <- b^(l) - lr delta^(l) 1`` is one ``gemv``.
+      W^(l)^T <- (1 - lr lam) W^(l)^T - lr a^(l-1) delta^(l)^T
+
+  The weight gradient is never stored and the update costs no pass of its
+  own. The bias's update ``b^(l) <- b^(l) - lr delta^(l) 1`` is one
+  ``gemv``.
 * **Softmax with cross-entropy in place.** ``delta^(L) = (softmax(z) -
   y) / n`` is computed in the buffer of ``z^(L)``; subtracting the one-hot
   ``y`` is subtracting 1 at each sample's label. Each sample's loss, ``log
   sum_c exp(z_c - max z) - (z_label - max z)``, comes from the same
-  exponentials, and the losses and predicted labels go into arrays of
-  length ``N``, summed and compared once per epoch.
+  exponentials; the losses and predicted labels go into arrays of length
+  ``N``, summed and compared once per epoch.
 * **No argument checks in the loop** (:func:`fnnlab.train` checks once),
   and NumPy's functions are called as methods or ufuncs, without their
   Python wrappers.
 
+The other products (forward, ``W^T delta``) go through NumPy's BLAS, whose
+float32 kernels were the faster of the two here, while BLAS runs one
+thread. SciPy's BLAS is a library of its own, with its own threads: when a
+BLAS runs several threads, the two libraries' idle threads would wait for
+work side by side on the same cores, so then SciPy's does every product
+(the forward one adding to ``z^(l)`` filled with ``b^(l)``, ``beta = 1``).
+A thread limit set with ``threadpoolctl`` before SciPy's BLAS is first
+loaded (by the first ``train`` call on NumPy) does not reach it;
+``OPENBLAS_NUM_THREADS`` reaches both.
+
 The results are those of the book's loop up to rounding (sums taken in
-another order, a fused multiply-add in the update): about 1e-16 relative
-per step in float64; ``tests/test_fast_path.py`` checks whole training
-runs against :func:`~fnnlab.training.sgd_epoch`. One behaviour differs:
-logits more than the largest float apart, where the book's loop clips
+another order, a fused multiply-add in the update, ``-0.0`` for ``+0.0``
+in a ReLU's output): about 1e-16 relative per step in float64;
+``tests/test_fast_path.py`` checks whole training runs against
+:func:`~fnnlab.training.sgd_epoch`. One behaviour differs: logits more
+than the largest float apart, where the book's loop clips
 (``fnnlab.activations._shifted``), give an infinite loss here, which
 :func:`fnnlab.train` reports as divergence.
-
-SciPy's BLAS is a library of its own beside NumPy's: a thread limit set
-with ``threadpoolctl`` before it is first loaded (by the first ``train``
-call on NumPy) does not reach it; ``OPENBLAS_NUM_THREADS`` reaches both.
 """
 
 from __future__ import annotations
@@ -57,6 +63,7 @@ from .activations import ACTIVATIONS
 from .backprop import loss_value, output_delta
 from .losses import Loss
 from .network import FNN, ForwardPass
+from .training import _labels_of, labels_from_output, sgd_epoch
 
 __all__ = ["FastEpochs", "applies"]
 
@@ -135,8 +142,9 @@ class _Buffers:
             # BLAS reads a^(l-1)^T as the rows x (read transposed) or as
             # a^(l-1).T (stored column by column)
             op, trans = (self.x.T, 1) if i == 0 else (a_in[i].T, 0)
-            forward.append((W[i], b[i][:, None], a_in[i], self.z[i], mask,
-                            act, self.a[i] if act else None, op, trans))
+            forward.append((W[i], W[i].T, b[i][:, None], a_in[i], op, trans,
+                            self.z[i], self.z[i].T, mask, act,
+                            self.a[i] if act else None))
         backward = []
         for i in range(L - 1, -1, -1):
             # BLAS reads a^(l-1) as the rows x (i = 0) or a^(l-1).T
@@ -191,9 +199,8 @@ class FastEpochs:
         double = self.dtype == np.float64
         self.gemm = blas.dgemm if double else blas.sgemm
         self.gemv = blas.dgemv if double else blas.sgemv
-        # NumPy's BLAS multiplies (in float32 a little faster than SciPy's)
-        # unless a library runs several threads: two libraries' threads
-        # then wait for work side by side, so SciPy's does every product
+        # NumPy's BLAS multiplies unless a BLAS runs several threads
+        # (see the module's docstring); SciPy's always updates
         self.one_blas = _several_blas_threads()
         self.hidden = [ACTIVATIONS[name] for name in net.activations[:-1]]
         self.output = net.activations[-1]
@@ -202,11 +209,7 @@ class FastEpochs:
         self._buffers: dict = {}
         if self.fused:
             self.labels = np.argmax(Y, axis=0)
-            # where sample k of an epoch sits in its batch's z^(L): column
-            # k mod B of a batch B wide (the last one may be narrower)
-            position = np.arange(N)
-            self.column = position % self.B
-            self.width = np.minimum(self.B, N - (position - self.column))
+            self.columns = np.arange(self.B)
             self.sums = np.empty(N, self.dtype)       # sum_c exp, per sample
             self.picked = np.empty(N, self.dtype)     # z_label - max z
             self.predicted = np.empty(N, np.intp)
@@ -234,8 +237,6 @@ class FastEpochs:
         """
         net = self.net
         if not self._blas_ready():
-            from .training import sgd_epoch
-
             return sgd_epoch(net, self.X.T, self.Y, order, batch_size=self.B,
                              lr=self.lr, lam=self.lam, loss=self.loss)
         N, B = order.shape[0], self.B
@@ -243,7 +244,7 @@ class FastEpochs:
         total, correct = 0.0, 0
         if self.fused:
             labels = self.labels.take(order)
-            flat = labels * self.width + self.column   # into z^(L), flat
+            flat = self.flat_indices(labels)
         X, fused = self.X, self.fused
         for start in range(0, N, B):
             stop = min(start + B, N)
@@ -265,11 +266,25 @@ class FastEpochs:
                 correct = correct + hits
             self.backward(backward, delta, buf.ones)
         if fused:
-            losses = np.log(self.sums)
+            losses = np.log(self.sums, out=self.sums)
             losses -= self.picked
             total = np.add.reduce(losses)
             correct = int(np.count_nonzero(self.predicted == labels))
         return total, correct
+
+    def flat_indices(self, labels: Any) -> Any:
+        """Where each sample's label sits in its batch's ``z^(L)`` read
+        flat, ``label * n + column``, for the epoch's labels in order
+        (batches of ``n = B`` samples, the last one maybe narrower)."""
+        N, B = labels.shape[0], self.B
+        flat = labels * B
+        full = N - N % B
+        columns = flat[:full].reshape(-1, B)          # a view of flat
+        columns += self.columns
+        last = N - full
+        if last:
+            flat[full:] = labels[full:] * last + self.columns[:last]
+        return flat
 
     def _blas_ready(self) -> bool:
         """Whether BLAS can update every parameter in place: each ``W`` and
@@ -287,10 +302,10 @@ class FastEpochs:
         """The forward pass through every layer, into the buffers; the
         output layer's ``z^(L)`` is left for the loss."""
         gemm, one_blas = self.gemm, self.one_blas
-        for W, bcol, a, z, mask, f, a_out, op, trans in layers:
+        for W, WT, bcol, a, op, trans, z, zT, mask, f, a_out in layers:
             if one_blas:                              # z = b, z^T += a^T W^T
                 np.copyto(z, bcol)
-                gemm(1.0, op, W.T, 1.0, z.T, trans, 0, 1)
+                gemm(1.0, op, WT, 1.0, zT, trans, 0, 1)
             else:                                     # z = W a + b
                 np.matmul(W, a, out=z)
                 np.add(z, bcol, out=z)
@@ -330,8 +345,6 @@ class FastEpochs:
         part = loss_value(net, fp, yb, self.loss) * buf.n
         hits = 0
         if self.classify:
-            from .training import _labels_of, labels_from_output
-
             right = labels_from_output(net, a_L) == _labels_of(net, yb)
             hits = np.add.reduce(right.astype(np.int64))
         return delta, part, hits
@@ -342,13 +355,13 @@ class FastEpochs:
         ``W^(l)^T delta^(l)`` is taken before ``W^(l)`` changes, as in the
         book, where every gradient is computed before any update.
         """
-        gemm, gemv = self.gemm, self.gemv
+        gemm, gemv, one_blas = self.gemm, self.gemv, self.one_blas
         lr = self.lr
         decay = 1.0 - lr * self.lam
         for WT, b, a, trans, below in layers:
             if below is not None:                     # g = W^T delta
                 g, mask, df, z = below
-                if self.one_blas:                     # g^T = delta^T W
+                if one_blas:                          # g^T = delta^T W
                     gemm(1.0, delta.T, WT, 0.0, g.T, 0, 1, 1)
                 else:
                     np.matmul(WT, delta, out=g)

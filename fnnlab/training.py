@@ -6,7 +6,11 @@ the book's columns ``A^(0) = X^T`` of shape ``(M_0, N)``.
 
 The source's algorithm (chapter *Backpropagation*) is :func:`sgd`: shuffle
 the samples each epoch, then update after every single sample. :func:`train`
-does the same with mini-batches of ``batch_size`` samples.
+does the same with mini-batches of ``batch_size`` samples; one epoch of it
+is :func:`sgd_epoch`, the loop as the chapter writes it. On the NumPy
+backend :func:`train` runs the same epochs through :mod:`fnnlab.fast`,
+which gives the same numbers without copying the data set or allocating
+per step (``fast=False`` runs :func:`sgd_epoch` there too).
 """
 
 from __future__ import annotations
