@@ -14,8 +14,9 @@ data loaders, by network initialization and by :func:`asarray`. Choose it
 * or before Python starts, with ``FNNLAB_BACKEND=cupy``.
 
 Random numbers are always drawn on the host with ``numpy.random`` and then
-moved (:func:`random_generator`, then :func:`from_numpy`), so one seed gives the same network on every
-backend. :func:`to_numpy` is the one way back to the host, for plots.
+moved (:func:`random_generator`, then :func:`from_numpy`), so one seed
+gives the same network on every backend. :func:`to_numpy` is the one way
+back to the host, for plots.
 
 See the chapter *Preface*, section "Choosing a backend".
 """
